@@ -75,3 +75,8 @@ export function keyRing(): Promise<KeyRing> {
   ring.catch(() => (ring = undefined));
   return ring;
 }
+
+/** Forget the loaded keys so the next call reads the environment again (tests, key rotation drills). */
+export function resetKeyRing(): void {
+  ring = undefined;
+}
