@@ -1,8 +1,9 @@
 /**
  * Security notices ("all your sessions were ended ...") through the same providers as codes.
  * No budget (they are rare and triggered by our own detection, not by anonymous requests), but
- * availability is respected, and a failed phone channel falls back to the other one once, since a
- * plain WhatsApp message is refused outside the 24-hour session window.
+ * availability is respected, and a phone channel whose API call fails falls back to the other one
+ * once. Caveat: a plain WhatsApp message outside the 24-hour session window is accepted by the API
+ * and fails later (Twilio error 63016, seen only in status callbacks), so it does not fall back.
  */
 import "server-only";
 import { isAvailable } from "./channels";

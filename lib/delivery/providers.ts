@@ -22,22 +22,14 @@ export function providerFor<C extends Channel>(channel: C): DeliveryProvider<C> 
 }
 
 /** Sends one message on its own channel; rejects with the provider's error. */
-export async function dispatch(message: OutboundMessage): Promise<"provider" | "mock"> {
+export async function dispatch(message: OutboundMessage): Promise<void> {
+  // One case per channel so each provider receives exactly its own message type.
   switch (message.channel) {
-    case "email": {
-      const p = providerFor("email");
-      await p.send(message);
-      return p.kind;
-    }
-    case "sms": {
-      const p = providerFor("sms");
-      await p.send(message);
-      return p.kind;
-    }
-    case "whatsapp": {
-      const p = providerFor("whatsapp");
-      await p.send(message);
-      return p.kind;
-    }
+    case "email":
+      return providerFor("email").send(message);
+    case "sms":
+      return providerFor("sms").send(message);
+    case "whatsapp":
+      return providerFor("whatsapp").send(message);
   }
 }

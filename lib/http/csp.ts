@@ -18,7 +18,7 @@ export function createNonce(): string {
 
 export type CspOptions = {
   nonce: string;
-  /** `next dev` only: React's dev build needs eval, and HMR talks over a websocket. */
+  /** `next dev` only: React's dev build needs eval, HMR talks over a websocket, dev tools inject styles. */
   development: boolean;
 };
 
@@ -28,7 +28,9 @@ export function contentSecurityPolicy({ nonce, development }: CspOptions): strin
     // script-src must stay ahead of any script-src-* directive: Next takes the first directive
     // starting with "script-src" when it looks for the nonce.
     ["script-src", "'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(development ? ["'unsafe-eval'"] : [])],
-    ["style-src", "'self'", `'nonce-${nonce}'`],
+    // `next dev` injects its overlay and HMR styles as <style> elements without a nonce; a nonce
+    // in the list would make browsers ignore 'unsafe-inline', so development has no style nonce.
+    ["style-src", "'self'", ...(development ? ["'unsafe-inline'"] : [`'nonce-${nonce}'`])],
     // A nonce cannot cover style="" attributes, which React renders for `style` props and Next for
     // some built-in UI. Attribute styles cannot run script or add rules; <style> elements still need
     // the nonce.

@@ -19,7 +19,6 @@ export type SecurityHeaderOptions = {
 const DENIED_FEATURES = [
   "accelerometer",
   "autoplay",
-  "bluetooth",
   "browsing-topics",
   "camera",
   "display-capture",
