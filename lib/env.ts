@@ -81,6 +81,10 @@ export const envSchema = z
     TWILIO_MESSAGING_SERVICE_SID: optionalString,
     TWILIO_WHATSAPP_FROM: optionalString,
     TWILIO_WHATSAPP_CONTENT_SID: optionalString,
+    /** Where the SDKs send requests: unset in production (their defaults); tests point them at a stand-in. */
+    TWILIO_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Also the EU data-residency switch: https://api.eu.sendgrid.com/ */
+    SENDGRID_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
 
     // Rate limits
     UPSTASH_REDIS_REST_URL: z.url().optional(),

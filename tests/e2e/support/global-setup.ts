@@ -17,7 +17,7 @@ export default async function globalSetup() {
     DATABASE_URL: database.url,
     UPSTASH_REDIS_REST_URL: upstash.url,
     UPSTASH_REDIS_REST_TOKEN: token,
-    ACCESS_TOKEN_TTL: process.env.E2E_ACCESS_TOKEN_TTL ?? "600",
+    TRUST_PROXY: "1",
   });
   process.env.E2E_BASE_URL = app.url;
   process.env.E2E_DATABASE_URL = database.url;
