@@ -1,6 +1,6 @@
 "use client";
 import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiJson } from "@/lib/client/api";
 import { useSession } from "@/components/session-provider";
 
@@ -17,6 +17,7 @@ export function useMe() {
 
 export function AppHeader() {
   const { client } = useSession();
+  const qc = useQueryClient();
   const me = useMe();
   return (
     <header style={{ background: "#fff", borderBottom: "1px solid var(--line)" }}>
@@ -30,6 +31,9 @@ export function AppHeader() {
           <span className="muted" aria-live="polite" style={{ minWidth: 120 }}>
             {me.data ? `${me.data.user.name} (${me.data.user.role})` : "\u00a0"}
           </span>
+          <button type="button" className="secondary" onClick={() => void qc.invalidateQueries()}>
+            Refresh
+          </button>
           <button type="button" className="secondary" onClick={() => void client.signOut()}>
             Sign out
           </button>

@@ -36,6 +36,10 @@ export const envSchema = z
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     APP_URL: z.url({ protocol: /^https?$/ }).optional(),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** Address `npm start` binds: 127.0.0.1 behind a proxy on the same host, 0.0.0.0 on a platform. */
+    HOST: z.string().default("0.0.0.0"),
+    /** Port of the embedded development database (npm run dev without DATABASE_URL). */
+    DEV_DB_PORT: z.coerce.number().int().min(1).max(65535).default(5433),
     DATA_DIR: z.string().default(".data"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
@@ -101,6 +105,15 @@ export const envSchema = z
       ctx.addIssue({ code: "custom", path: [key], message });
     if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
       need("UPSTASH_REDIS_REST_TOKEN", "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN go together");
+    }
+    if (e.JWT_PRIVATE_JWKS) {
+      try {
+        const parsed = JSON.parse(e.JWT_PRIVATE_JWKS) as { keys?: unknown } | unknown[];
+        const keys = Array.isArray(parsed) ? parsed : parsed.keys;
+        if (!Array.isArray(keys) || keys.length === 0) need("JWT_PRIVATE_JWKS", 'must be a JWK set: {"keys":[...]} with at least one private key');
+      } catch {
+        need("JWT_PRIVATE_JWKS", "is not valid JSON (it must be a JWK set; see scripts/generate-jwks.ts)");
+      }
     }
     if (e.RATE_LIMIT_STORE === "upstash" && !e.UPSTASH_REDIS_REST_URL) {
       need("UPSTASH_REDIS_REST_URL", "RATE_LIMIT_STORE=upstash needs the Upstash REST URL and token");

@@ -10,9 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-
-const DATA_DIR = process.env.DATA_DIR ?? ".data";
-const PG_PORT = Number(process.env.DEV_DB_PORT ?? 5433);
+import { EnvError, parseEnv, resetEnv } from "../lib/env";
 
 function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
@@ -28,12 +26,23 @@ function fail(message: string): never {
 
 async function main() {
   Object.assign(process.env, { NODE_ENV: "development" });
-  const appPort = Number(process.env.PORT ?? 3000);
+  // Read once here to validate and to learn ports and paths; the app reads it again after
+  // DATABASE_URL is settled below.
+  let pre;
+  try {
+    pre = parseEnv(process.env);
+  } catch (err) {
+    if (err instanceof EnvError) fail(err.message);
+    throw err;
+  }
+  const DATA_DIR = pre.DATA_DIR;
+  const PG_PORT = pre.DEV_DB_PORT;
+  const appPort = pre.PORT;
   if (!(await portFree(appPort, "0.0.0.0"))) fail(`Port ${appPort} is already in use. Stop the other program or run: PORT=3001 npm run dev`);
 
   const stoppers: (() => Promise<void>)[] = [];
   let embedded = false;
-  if (!process.env.DATABASE_URL) {
+  if (!pre.DATABASE_URL) {
     if (!(await portFree(PG_PORT))) fail(`Port ${PG_PORT} (embedded database) is already in use. Stop the other program or set DEV_DB_PORT.`);
     mkdirSync(DATA_DIR, { recursive: true });
     const pglite = await PGlite.create(path.join(DATA_DIR, "pglite"));
@@ -55,7 +64,7 @@ async function main() {
     fail("Applying database migrations failed (see above).");
   }
 
-  // Imported after DATABASE_URL is settled: lib/env.ts reads the environment once.
+  resetEnv();
   const { env } = await import("../lib/env");
   const { seed } = await import("../prisma/seed");
   const { SEED_USERS } = await import("../prisma/seed-data");

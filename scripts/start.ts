@@ -21,8 +21,7 @@ async function main() {
   }
   const logger = createLogger();
   console.log(configSummary(e));
-  const host = process.env.HOST ?? "0.0.0.0";
-  const server = await startServer({ dev: false, host, port: e.PORT, logger });
+  const server = await startServer({ dev: false, host: e.HOST, port: e.PORT, logger });
   logger.info({ url: server.url }, "ClinicAuth is listening");
   const stop = (signal: string) => {
     logger.info({ signal }, "shutting down");

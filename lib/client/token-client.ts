@@ -57,8 +57,6 @@ export class TokenClient {
     const before = this.lastActivityAt;
     this.lastActivityAt = Math.max(this.lastActivityAt, at);
     if (!fromOtherTab && at - before > 2000) this.post({ type: "activity", at });
-    // The token ran out while the person was away; now they are back, refresh at once.
-    if (this.session && this.session.expiresAt - Date.now() < 60_000) void this.refresh().catch(() => undefined);
   }
 
   /** Adopt a session from a sign-in answer. */
@@ -87,7 +85,9 @@ export class TokenClient {
     }
     const requestedAt = Date.now();
     const run = async () => {
-      // Another tab may have refreshed while we waited for the lock; use its token.
+      // Another tab may have refreshed while we waited for the lock; use its token. Its broadcast
+      // can trail the lock release, so the shared timestamp says whether one is on its way.
+      if (sharedRefreshAt() >= requestedAt) await this.tokenArrival(1500);
       if (this.session && this.lastRefreshAt >= requestedAt) return this.session;
       return this.callRefresh();
     };
@@ -114,6 +114,7 @@ export class TokenClient {
     }
     const body = (await res.json()) as { accessToken: string; accessTokenExpiresAt: string; session: { id: string; idleTimeoutSeconds: number } };
     this.lastRefreshAt = Date.now();
+    markSharedRefresh(this.lastRefreshAt);
     const info = { accessToken: body.accessToken, expiresAt: Date.parse(body.accessTokenExpiresAt), idleTimeoutSeconds: body.session.idleTimeoutSeconds, sessionId: body.session.id };
     this.setSession(info, true);
     return info;
@@ -185,11 +186,25 @@ export class TokenClient {
     this.proactiveTimer = setTimeout(() => void this.refresh().catch(() => undefined), delay);
   }
 
+  private arrivals: (() => void)[] = [];
+
+  /** Resolves when another tab's token arrives, or after `ms`. */
+  private tokenArrival(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.arrivals.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private onSync(msg: SyncMessage): void {
     if (msg.type === "token") {
       this.signedOut = false;
       this.lastRefreshAt = Math.max(this.lastRefreshAt, msg.refreshedAt);
       this.setSession(msg.session, false);
+      for (const done of this.arrivals.splice(0)) done();
     } else if (msg.type === "signed-out") {
       this.endLocally(msg.reason, false);
     } else if (msg.type === "activity") {
@@ -199,6 +214,26 @@ export class TokenClient {
 
   private post(msg: SyncMessage): void {
     this.channel?.postMessage(msg);
+  }
+}
+
+// When any tab last refreshed (a time, not a secret), so a tab that waited for the lock knows a
+// fresh token is on its way over the BroadcastChannel.
+const SHARED_REFRESH_KEY = "clinicauth:last-refresh";
+
+function sharedRefreshAt(): number {
+  try {
+    return Number(localStorage.getItem(SHARED_REFRESH_KEY) ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function markSharedRefresh(at: number): void {
+  try {
+    localStorage.setItem(SHARED_REFRESH_KEY, String(at));
+  } catch {
+    // storage disabled: tabs fall back to the lock alone
   }
 }
 
