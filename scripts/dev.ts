@@ -4,7 +4,7 @@
  * limits, and Next.js in development mode. With DATABASE_URL set, that database is used instead.
  * Ctrl-C stops everything this started.
  */
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -58,11 +58,12 @@ async function main() {
     embedded = true;
   }
 
-  try {
-    execFileSync("npx", ["prisma", "migrate", "deploy"], { stdio: ["ignore", "ignore", "inherit"], env: process.env });
-  } catch {
-    fail("Applying database migrations failed (see above).");
-  }
+  // Asynchronously: the embedded database is served by this very process, so blocking here
+  // (execFileSync) would deadlock the migration against it.
+  const migrated = await new Promise<number>((resolve) => {
+    spawn("npx", ["prisma", "migrate", "deploy"], { stdio: ["ignore", "ignore", "inherit"], env: process.env }).on("exit", (code) => resolve(code ?? 1));
+  });
+  if (migrated !== 0) fail("Applying database migrations failed (see above).");
 
   resetEnv();
   const { env } = await import("../lib/env");

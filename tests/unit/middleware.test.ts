@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
+import { exportJWK, generateKeyPair } from "jose";
 import { middleware, config } from "@/middleware";
 import { resetEnv } from "@/lib/env";
 import { resetUpstash } from "@/lib/redis";
@@ -107,7 +108,7 @@ describe("middleware: security headers", () => {
     Object.assign(process.env, {
       NODE_ENV: "production",
       APP_URL: "https://auth.clinic.example",
-      JWT_PRIVATE_JWKS: "{}",
+      JWT_PRIVATE_JWKS: JSON.stringify({ keys: [await exportJWK((await generateKeyPair("ES256", { extractable: true })).privateKey)] }),
       OTP_SECRET: "x".repeat(40),
       RATE_LIMIT_STORE: "memory",
       METRICS_TOKEN: "m",
