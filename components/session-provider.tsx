@@ -75,7 +75,7 @@ export function SessionProvider({ children }: { children: React.ReactNode }) {
     const tick = () => {
       const phase = idlePhase(client.lastActivity, session.idleTimeoutSeconds);
       setIdle(phase);
-      if (phase.phase === "expired") void client.signOut().catch(() => client.endLocally("idle", true));
+      if (phase.phase === "expired") void client.signOut(false, "idle").catch(() => client.endLocally("idle", true));
     };
     tick();
     const timer = setInterval(tick, 1000);

@@ -11,6 +11,7 @@ import next from "next";
 import type { Logger } from "pino";
 import { PEER_HEADER } from "../lib/http/client-ip";
 import { REQUEST_ID_HEADER } from "../lib/http/request-id";
+import { CLIENT_IP_HEADER } from "../lib/http/request-context";
 import { USER_LOG_HEADER } from "../lib/http/log-headers";
 
 export type ServerHandle = { url: string; close(): Promise<void> };
@@ -18,7 +19,9 @@ export type ServerHandle = { url: string; close(): Promise<void> };
 const STATIC = /^\/(_next\/static|_next\/image|favicon\.ico)/;
 
 function stampPeer(req: IncomingMessage): void {
+  // Internal headers are ours alone: whatever a client sent under these names is dropped.
   delete req.headers[PEER_HEADER];
+  delete req.headers[CLIENT_IP_HEADER];
   const peer = req.socket.remoteAddress;
   if (peer) req.headers[PEER_HEADER] = peer;
 }
@@ -56,7 +59,7 @@ export async function startServer(opts: { dev: boolean; host: string; port: numb
           path,
           status: res.statusCode,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
-          ip: req.headers["x-clinicauth-client-ip"] ?? req.headers[PEER_HEADER],
+          ip: req.headers[CLIENT_IP_HEADER] ?? req.headers[PEER_HEADER],
           user: userOf(),
           requestId: res.getHeader(REQUEST_ID_HEADER),
         },

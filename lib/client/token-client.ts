@@ -147,7 +147,7 @@ export class TokenClient {
     return this.fetchImpl(input, { ...init, headers, credentials: "same-origin" });
   }
 
-  async signOut(everywhere = false): Promise<void> {
+  async signOut(everywhere = false, reason = "signed-out"): Promise<void> {
     try {
       if (everywhere && this.session) await this.send("/api/auth/logout-all", { method: "POST" }, this.session.accessToken);
       await this.fetchImpl("/api/auth/logout", {
@@ -157,7 +157,7 @@ export class TokenClient {
         body: "{}",
       });
     } finally {
-      this.endLocally("signed-out", true);
+      this.endLocally(reason, true);
     }
   }
 

@@ -62,7 +62,8 @@ const pointedAtStandIn = () => ({ TWILIO_API_BASE_URL: standin.url, SENDGRID_API
 
 const production = {
   NODE_ENV: "production",
-  JWT_PRIVATE_JWKS: '{"keys":[]}',
+  // Present and well-formed is all env validation asks; these tests never sign a token.
+  JWT_PRIVATE_JWKS: '{"keys":[{"kty":"EC","crv":"P-256"}]}',
   OTP_SECRET: "x".repeat(40),
   METRICS_TOKEN: "metrics-token",
   RATE_LIMIT_STORE: "memory",
