@@ -4,6 +4,10 @@
  */
 import "server-only";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { CHANNELS } from "@/lib/delivery/types";
+
+export const REFRESH_OUTCOMES = ["rotated", "grace", "reuse_revoked", "invalid"] as const;
+export type RefreshOutcome = (typeof REFRESH_OUTCOMES)[number];
 
 function build() {
   const registry = new Registry();
@@ -24,19 +28,31 @@ function build() {
     rateLimitErrors: new Counter({ name: "clinicauth_rate_limit_store_errors_total", help: "Rate-limit store failures (fail-open or memory fallback)", labelNames: ["policy"] as const, registers: [registry] }),
     reuse: new Counter({ name: "clinicauth_refresh_reuse_detected_total", help: "Rotated refresh tokens presented after the grace window", registers: [registry] }),
     circuit: new Gauge({ name: "clinicauth_delivery_circuit_open", help: "1 when a channel's hourly budget is spent and sending is stopped", labelNames: ["channel"] as const, registers: [registry] }),
-    activeSessions: new Gauge({ name: "clinicauth_active_sessions", help: "Live sessions (sampled when /api/metrics is scraped)", registers: [registry] }),
+    // Set from the database by lib/ops/active-sessions.ts at each scrape, not here: this module is
+    // also loaded by middleware.ts and must stay free of Prisma.
+    activeSessions: new Gauge({ name: "clinicauth_active_sessions", help: "Sessions not revoked and not past their absolute expiry (counted in the database at scrape time)", registers: [registry] }),
   };
 }
 
 type Metrics = ReturnType<typeof build>;
+
+/**
+ * Known label sets start at 0, so the series exist from the first scrape: `rate()` and
+ * `increase()` then see the first event, and alert rules are not silently empty before it.
+ */
+function zeroKnownSeries(m: Metrics): Metrics {
+  for (const outcome of REFRESH_OUTCOMES) m.refresh.inc({ outcome }, 0);
+  for (const channel of CHANNELS) m.circuit.set({ channel }, 0);
+  return m;
+}
+
 const g = globalThis as unknown as { clinicauthMetrics?: Metrics };
 
 export function metrics(): Metrics {
-  g.clinicauthMetrics ??= build();
+  g.clinicauthMetrics ??= zeroKnownSeries(build());
   return g.clinicauthMetrics;
 }
 
-export type RefreshOutcome = "rotated" | "grace" | "reuse_revoked" | "invalid";
 export function countRefresh(outcome: RefreshOutcome): void {
   metrics().refresh.inc({ outcome });
   if (outcome === "reuse_revoked") metrics().reuse.inc();
