@@ -170,7 +170,7 @@ export function AdminSessions() {
                       Revoke
                     </button>
                     <button type="button" className="secondary" disabled={act.isPending} onClick={() => act.mutate({ kind: "revoke-all", row: r })} aria-label={`Revoke all sessions of ${r.user.name}`}>
-                      All of person
+                      Revoke all
                     </button>
                     {r.user.id !== list.data?.sessions.find((s) => s.id === session.sessionId)?.user.id && (
                       <button
