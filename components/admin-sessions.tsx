@@ -164,7 +164,7 @@ export function AdminSessions() {
                 <td>{ago(r.lastSeenAt)}</td>
                 <td>{formatTime(r.expiresAt)}</td>
                 <td>{r.reuseDetectedAt ? <span className="badge alert">token reuse</span> : null}</td>
-                <td>
+                <td className="actions">
                   <div className="row" style={{ flexWrap: "nowrap" }}>
                     <button type="button" className="danger" disabled={act.isPending} onClick={() => act.mutate({ kind: "revoke", row: r })} aria-label={`Revoke session of ${r.user.name} on ${r.device ?? "unknown device"}`}>
                       Revoke

@@ -21,14 +21,14 @@ export function AppHeader() {
   const me = useMe();
   return (
     <header style={{ background: "#fff", borderBottom: "1px solid var(--line)" }}>
-      <nav aria-label="Main" className="row" style={{ maxWidth: 1100, margin: "0 auto", padding: "10px 16px", justifyContent: "space-between", minHeight: 64 }}>
+      <nav aria-label="Main" className="row" style={{ maxWidth: 1280, margin: "0 auto", padding: "10px 16px", justifyContent: "space-between", minHeight: 64 }}>
         <div className="row" style={{ gap: 16 }}>
           <strong>ClinicAuth</strong>
           <Link href="/dashboard">My sessions</Link>
           {me.data?.user.role === "admin" && <Link href="/admin/sessions">Admin</Link>}
         </div>
         <div className="row">
-          <span className="muted" aria-live="polite" style={{ minWidth: 120 }}>
+          <span className="muted hide-sm" aria-live="polite" style={{ minWidth: 120 }}>
             {me.data ? `${me.data.user.name} (${me.data.user.role})` : "\u00a0"}
           </span>
           <button type="button" className="secondary" onClick={() => void qc.invalidateQueries()}>

@@ -50,8 +50,8 @@ export function StaffDashboard() {
             <tr>
               <th scope="col">Device</th>
               <th scope="col">Signed in with</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Started</th>
+              <th scope="col" className="hide-sm">IP address</th>
+              <th scope="col" className="hide-sm">Started</th>
               <th scope="col">Last active</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
@@ -81,10 +81,10 @@ export function StaffDashboard() {
                     {s.device ?? "Unknown device"} {current && <span className="badge">this device</span>}
                   </td>
                   <td>{CHANNEL_LABEL[s.channel] ?? s.channel}</td>
-                  <td>{s.ip ?? "—"}</td>
-                  <td>{formatTime(s.createdAt)}</td>
+                  <td className="hide-sm">{s.ip ?? "—"}</td>
+                  <td className="hide-sm">{formatTime(s.createdAt)}</td>
                   <td>{ago(s.lastSeenAt)}</td>
-                  <td>
+                  <td className="actions">
                     {current ? (
                       <button type="button" className="secondary" onClick={() => void client.signOut()}>
                         Sign out
