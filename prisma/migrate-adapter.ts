@@ -8,6 +8,9 @@
  *  2. `connectToShadowDb` spreads `connectionString`, which overrides `database`, so the "shadow"
  *     is the main database. We build the shadow from discrete fields and drop it WITH (FORCE)
  *     only after its pool has ended.
+ *  3. `executeScript` splits a migration on every ";" (inside comments, strings and function
+ *     bodies too). We send the script whole, as one simple-protocol query, which Postgres runs as
+ *     one implicit transaction: a migration applies completely or not at all.
  * The application runtime does not use this file; it uses lib/db/client.ts.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -57,9 +60,29 @@ function poolConfig(connectionString: string, database?: string): pg.PoolConfig 
   };
 }
 
+type Connected = Awaited<ReturnType<PrismaPg["connect"]>>;
+
+/** Mend 3: run a migration script as one query instead of splitting it on semicolons. */
+function wholeScripts(adapter: Connected): Connected {
+  const pool = adapter.underlyingDriver() as pg.Pool;
+  const toDriverError = (adapter as unknown as { onError(e: unknown): never }).onError.bind(adapter);
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (err) {
+      toDriverError(err);
+    }
+  };
+  return adapter;
+}
+
 class MigratePg extends PrismaPg {
   constructor(private readonly connectionString: string) {
     super(poolConfig(connectionString));
+  }
+
+  override async connect(): Promise<Connected> {
+    return wholeScripts(await super.connect());
   }
 
   override async connectToShadowDb(): ReturnType<PrismaPg["connectToShadowDb"]> {
@@ -68,7 +91,7 @@ class MigratePg extends PrismaPg {
     await admin.connect();
     await admin.query(`CREATE DATABASE "${name}"`);
     await admin.end();
-    const adapter = await new PrismaPg(poolConfig(this.connectionString, name)).connect();
+    const adapter = wholeScripts(await new PrismaPg(poolConfig(this.connectionString, name)).connect());
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {
       await dispose(); // ends the shadow pool first, so the DROP does not race its connections

@@ -153,7 +153,7 @@ async function deleteEndedSessions(client: pg.ClientBase, batchSize: number, cut
 
 /** The one line the command prints. */
 export function formatCleanupSummary(result: CleanupResult): string {
-  if (!result.ran) return "db:cleanup: another run holds the cleanup lock; nothing to do (exit 0)";
+  if (!result.ran) return "db:cleanup: another run is active (it holds the cleanup lock); skipped, nothing deleted";
   const c = result.counts;
   return (
     `db:cleanup: deleted ${c.auditEvents} audit events (older than ${result.auditRetentionDays} days), ` +

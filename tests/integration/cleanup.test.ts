@@ -162,7 +162,7 @@ describe("db:cleanup", () => {
       await holder.query("SELECT pg_advisory_lock($1::bigint)", [CLEANUP_LOCK_KEY.toString()]);
       const skipped = await runCleanup();
       expect(skipped).toEqual({ ran: false });
-      expect(formatCleanupSummary(skipped)).toMatch(/another run holds the cleanup lock/);
+      expect(formatCleanupSummary(skipped)).toMatch(/another run is active/);
       expect(await exists.audit(old.id)).toBe(true);
 
       await holder.query("SELECT pg_advisory_unlock($1::bigint)", [CLEANUP_LOCK_KEY.toString()]);
@@ -206,7 +206,7 @@ describe("npm run db:cleanup (the script, through tsx)", () => {
       await holder.query("SELECT pg_advisory_lock($1::bigint)", [CLEANUP_LOCK_KEY.toString()]);
       const r = await script({});
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/another run holds the cleanup lock/);
+      expect(r.stdout).toMatch(/another run is active/);
     } finally {
       await holder.end();
     }
