@@ -109,3 +109,37 @@ test.describe("token client", () => {
     await context.close();
   });
 });
+
+test.describe("server output", () => {
+  test("one log line per request with its id; no token, cookie or secret ever; the code only in the mock's line", async ({ playwright }) => {
+    const ip = uniqueIp();
+    const api = await playwright.request.newContext({ baseURL: app.url, extraHTTPHeaders: { "x-forwarded-for": ip } });
+    const person = await createPerson("staff");
+    const requestId = `trace-${Date.now()}`;
+    expect((await api.post("/api/auth/otp/request", { data: { identifier: person.email }, headers: { "x-request-id": requestId } })).status()).toBe(200);
+    const outbox = await (await api.get(`/api/dev/outbox?to=${encodeURIComponent(person.email!)}`)).json();
+    const code: string = outbox.messages[0].code;
+    const verified = await api.post("/api/auth/otp/verify", { data: { identifier: person.email, code, tokenDelivery: "body" } });
+    expect(verified.status()).toBe(200);
+    const { accessToken, refreshToken } = await verified.json();
+    expect((await api.get("/api/auth/me", { headers: { authorization: `Bearer ${accessToken}` } })).status()).toBe(200);
+    const refreshed = await (await api.post("/api/auth/refresh", { data: { refreshToken } })).json();
+    await api.post("/api/auth/logout", { data: { refreshToken: refreshed.refreshToken } });
+    await api.dispose();
+    await new Promise((r) => setTimeout(r, 300));
+
+    const out = app.output();
+    const lines = out.split("\n").filter((l) => l.startsWith("{"));
+    const requestLines = lines.filter((l) => l.includes('"msg":"request"'));
+    expect(requestLines.find((l) => l.includes(requestId))).toMatch(/"method":"POST","path":"\/api\/auth\/otp\/request","status":200/);
+    expect(requestLines.find((l) => l.includes('"path":"/api/auth/me"'))).toContain(`"ip":"${ip}"`);
+    for (const l of requestLines) expect(l).toMatch(/"requestId":"[A-Za-z0-9._-]+"/);
+    for (const secret of [accessToken, refreshToken, refreshed.refreshToken, refreshed.accessToken, "e2e-otp-secret", "e2e-metrics-token", '"d":"']) {
+      expect(out).not.toContain(secret);
+    }
+    const withCode = lines.filter((l) => l.includes(code));
+    expect(withCode.length).toBeGreaterThan(0);
+    for (const l of withCode) expect(l).toContain('"event":"delivery.mock"');
+    expect(out).toContain("ClinicAuth (production)");
+  });
+});
