@@ -9,6 +9,7 @@ import { apiJson } from "@/lib/client/api";
 import { CHANNEL_LABEL, ago, formatTime } from "@/lib/client/format";
 import { ApiError } from "@/lib/client/token-client";
 import { useSession } from "@/components/session-provider";
+import { Pager, StatusRow } from "@/components/table-bits";
 
 type Row = {
   id: string;
@@ -126,27 +127,13 @@ export function AdminSessions() {
             </tr>
           </thead>
           <tbody>
-            {list.isPending && (
-              <tr>
-                <td colSpan={10} className="muted">
-                  Loading…
-                </td>
-              </tr>
-            )}
-            {list.isError && (
-              <tr>
-                <td colSpan={10} className="error">
-                  {list.error instanceof ApiError ? list.error.message : "Could not load sessions."}
-                </td>
-              </tr>
-            )}
-            {list.data?.sessions.length === 0 && (
-              <tr>
-                <td colSpan={10} className="muted">
-                  No active sessions match.
-                </td>
-              </tr>
-            )}
+            <StatusRow
+              columns={10}
+              loading={list.isPending}
+              empty={list.data?.sessions.length === 0}
+              error={list.isError ? (list.error instanceof ApiError ? list.error.message : "Could not load sessions.") : null}
+              emptyText="No active sessions match."
+            />
             {list.data?.sessions.map((r) => (
               <tr key={r.id}>
                 <td>
@@ -190,17 +177,7 @@ export function AdminSessions() {
           </tbody>
         </table>
       </div>
-      <nav aria-label="Pages" className="row" style={{ marginTop: 12 }}>
-        <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-          Previous
-        </button>
-        <span>
-          Page {page} of {pages} {list.data ? `(${list.data.total} sessions)` : ""}
-        </span>
-        <button type="button" className="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-          Next
-        </button>
-      </nav>
+      <Pager label="Session pages" page={page} pages={pages} onPage={setPage} note={list.data ? `(${list.data.total} sessions)` : ""} />
     </>
   );
 }

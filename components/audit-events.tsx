@@ -5,6 +5,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { apiJson } from "@/lib/client/api";
 import { formatTime } from "@/lib/client/format";
 import { useSession } from "@/components/session-provider";
+import { Pager, StatusRow } from "@/components/table-bits";
 
 type Event = {
   id: string;
@@ -59,20 +60,7 @@ export function AuditEvents() {
             </tr>
           </thead>
           <tbody>
-            {list.isPending && (
-              <tr>
-                <td colSpan={5} className="muted">
-                  Loading…
-                </td>
-              </tr>
-            )}
-            {list.data?.events.length === 0 && (
-              <tr>
-                <td colSpan={5} className="muted">
-                  No events.
-                </td>
-              </tr>
-            )}
+            <StatusRow columns={5} loading={list.isPending} empty={list.data?.events.length === 0} emptyText="No events." />
             {list.data?.events.map((e) => (
               <tr key={e.id}>
                 <td>{formatTime(e.createdAt)}</td>
@@ -89,17 +77,7 @@ export function AuditEvents() {
           </tbody>
         </table>
       </div>
-      <nav aria-label="Audit pages" className="row" style={{ marginTop: 12 }}>
-        <button type="button" className="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-          Previous
-        </button>
-        <span>
-          Page {page} of {pages}
-        </span>
-        <button type="button" className="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-          Next
-        </button>
-      </nav>
+      <Pager label="Audit pages" page={page} pages={pages} onPage={setPage} />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { apiJson } from "@/lib/client/api";
 import { CHANNEL_LABEL, ago, formatTime } from "@/lib/client/format";
 import { useSession } from "@/components/session-provider";
 import { useMe } from "@/components/app-header";
+import { StatusRow } from "@/components/table-bits";
 
 type MySession = { id: string; channel: string; ip: string | null; device: string | null; createdAt: string; lastSeenAt: string; expiresAt: string };
 
@@ -59,20 +60,7 @@ export function StaffDashboard() {
             </tr>
           </thead>
           <tbody>
-            {sessions.isPending && (
-              <tr>
-                <td colSpan={6} className="muted">
-                  Loading…
-                </td>
-              </tr>
-            )}
-            {sessions.data?.sessions.length === 0 && (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No other sessions.
-                </td>
-              </tr>
-            )}
+            <StatusRow columns={6} loading={sessions.isPending} empty={sessions.data?.sessions.length === 0} emptyText="No other sessions." />
             {sessions.data?.sessions.map((s) => {
               const current = s.id === sessions.data.currentSessionId;
               return (

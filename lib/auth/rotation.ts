@@ -19,8 +19,7 @@ import { env } from "@/lib/env";
 import { now } from "@/lib/clock";
 import { AppError } from "@/lib/http/errors";
 import { hashRefreshToken, newRefreshToken, REFRESH_TOKEN_PATTERN } from "@/lib/auth/refresh-token";
-import { signAccessToken } from "@/lib/auth/access-token";
-import { idleTimeoutFor, revokeWithin, type ClientMeta, type TokenPair } from "@/lib/auth/sessions";
+import { idleTimeoutFor, issueTokenPair, revokeWithin, type ClientMeta, type TokenPair } from "@/lib/auth/sessions";
 import { recordAudit } from "@/lib/auth/audit";
 import { markRevoked } from "@/lib/auth/revocation";
 import { raiseReuseAlarm } from "@/lib/auth/security-alerts";
@@ -118,14 +117,6 @@ export async function rotateRefreshToken(presented: string, meta: ClientMeta): P
   }
   countRefresh(result.outcome);
   const s = result.session;
-  const access = await signAccessToken({ userId: s.user_id, sessionId: s.id, role: s.role });
-  return {
-    outcome: result.outcome,
-    accessToken: access.token,
-    accessTokenExpiresAt: access.expiresAt,
-    refreshToken: result.refreshToken,
-    sessionId: s.id,
-    sessionExpiresAt: s.expires_at,
-    idleTimeoutSeconds: idleTimeoutFor(s.role),
-  };
+  const pair = await issueTokenPair({ id: s.id, userId: s.user_id, role: s.role, expiresAt: s.expires_at }, result.refreshToken);
+  return { outcome: result.outcome, ...pair };
 }

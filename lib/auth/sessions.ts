@@ -33,6 +33,19 @@ export function idleTimeoutFor(role: Role): number {
 
 type Tx = Prisma.TransactionClient;
 
+/** The pair a client receives: a fresh access token beside the session's new refresh token. */
+export async function issueTokenPair(session: { id: string; userId: string; role: Role; expiresAt: Date }, refreshToken: string): Promise<TokenPair> {
+  const access = await signAccessToken({ userId: session.userId, sessionId: session.id, role: session.role });
+  return {
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken,
+    sessionId: session.id,
+    sessionExpiresAt: session.expiresAt,
+    idleTimeoutSeconds: idleTimeoutFor(session.role),
+  };
+}
+
 /** Start a session for a user who has just proved who they are. */
 export async function createSession(
   user: { id: string; role: Role },
@@ -72,15 +85,7 @@ export async function createSession(
     return { session, evicted };
   });
   await markRevoked(evicted);
-  const access = await signAccessToken({ userId: user.id, sessionId: session.id, role: user.role });
-  return {
-    accessToken: access.token,
-    accessTokenExpiresAt: access.expiresAt,
-    refreshToken: refresh.token,
-    sessionId: session.id,
-    sessionExpiresAt: session.expiresAt,
-    idleTimeoutSeconds: idleTimeoutFor(user.role),
-  };
+  return issueTokenPair({ id: session.id, userId: user.id, role: user.role, expiresAt: session.expiresAt }, refresh.token);
 }
 
 /** Marks sessions revoked and retires their live tokens, inside the caller's transaction. */
