@@ -132,7 +132,7 @@ test.describe("server output", () => {
     const lines = out.split("\n").filter((l) => l.startsWith("{"));
     const requestLines = lines.filter((l) => l.includes('"msg":"request"'));
     expect(requestLines.find((l) => l.includes(requestId))).toMatch(/"method":"POST","path":"\/api\/auth\/otp\/request","status":200/);
-    expect(requestLines.find((l) => l.includes('"path":"/api/auth/me"'))).toContain(`"ip":"${ip}"`);
+    expect(requestLines.filter((l) => l.includes('"path":"/api/auth/me"')).at(-1)).toContain(`"ip":"${ip}"`);
     for (const l of requestLines) expect(l).toMatch(/"requestId":"[A-Za-z0-9._-]+"/);
     for (const secret of [accessToken, refreshToken, refreshed.refreshToken, refreshed.accessToken, "e2e-otp-secret", "e2e-metrics-token", '"d":"']) {
       expect(out).not.toContain(secret);
