@@ -15,7 +15,6 @@ export const AUDIT_TYPES = [
   "otp.delivery_failed",
   "otp.budget_exhausted",
   "session.created",
-  "session.refreshed_after_idle",
   "session.revoked",
   "session.evicted",
   "session.reuse_detected",

@@ -8,6 +8,7 @@ import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { now } from "@/lib/clock";
 import { AppError } from "@/lib/http/errors";
+import { metrics } from "@/lib/metrics";
 import { recordAudit, maskIdentifier } from "@/lib/auth/audit";
 import { assertCountryAllowed, normaliseIdentifier } from "@/lib/auth/identifier";
 import { codeHmac, generateCode } from "@/lib/auth/otp-code";
@@ -29,9 +30,11 @@ function chooseChannel(kind: "email" | "phone", requested: Channel | undefined):
   return requested ?? "sms";
 }
 
-function tooMany(message: string, retryAfter: number): AppError {
+/** The send caps answer like every other limit: 429, the policy, when to retry; and they are counted. */
+function tooMany(policy: "otp-cooldown" | "otp-send-identifier" | "otp-send-ip", message: string, retryAfter: number): AppError {
   const seconds = Math.max(1, Math.ceil(retryAfter));
-  return new AppError("rate_limited", message, { policy: "otp-send", retryAfter: seconds }, { "retry-after": String(seconds) });
+  metrics().rateLimited.inc({ policy });
+  return new AppError("rate_limited", message, { policy, retryAfter: seconds }, { "retry-after": String(seconds) });
 }
 
 export async function requestOtp(input: OtpRequestBody, meta: ClientMeta): Promise<OtpRequestResult> {
@@ -51,16 +54,16 @@ export async function requestOtp(input: OtpRequestBody, meta: ClientMeta): Promi
   const last = recent[0];
   if (last) {
     const wait = e.OTP_RESEND_COOLDOWN - (t.getTime() - last.createdAt.getTime()) / 1000;
-    if (wait > 0) throw tooMany(`Please wait ${Math.ceil(wait)} seconds before asking for another code.`, wait);
+    if (wait > 0) throw tooMany("otp-cooldown", `Please wait ${Math.ceil(wait)} seconds before asking for another code.`, wait);
   }
   if (recent.length >= e.OTP_MAX_SENDS_PER_IDENTIFIER_HOUR) {
     const oldest = recent[recent.length - 1]!;
-    throw tooMany("Too many codes were requested for this sign-in. Try again later.", 3600 - (t.getTime() - oldest.createdAt.getTime()) / 1000);
+    throw tooMany("otp-send-identifier", "Too many codes were requested for this sign-in. Try again later.", 3600 - (t.getTime() - oldest.createdAt.getTime()) / 1000);
   }
   if (meta.ip) {
     const fromIp = await db().otpChallenge.findMany({ where: { ip: meta.ip, createdAt: { gt: hourAgo } }, orderBy: { createdAt: "asc" }, select: { createdAt: true } });
     if (fromIp.length >= e.OTP_MAX_SENDS_PER_IP_HOUR) {
-      throw tooMany("Too many codes were requested from this network. Try again later.", 3600 - (t.getTime() - fromIp[0]!.createdAt.getTime()) / 1000);
+      throw tooMany("otp-send-ip", "Too many codes were requested from this network. Try again later.", 3600 - (t.getTime() - fromIp[0]!.createdAt.getTime()) / 1000);
     }
   }
 

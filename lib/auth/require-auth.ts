@@ -16,7 +16,7 @@ export async function authenticate(headers: Headers, need: "user" | "admin"): Pr
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
   if (!match) throw new AppError("unauthorized", "Sign in to continue.");
   const claims = await verifyAccessToken(match[1]!);
-  if (!(await isSessionLive(claims.sid))) throw new AppError("session_ended", "Your session has ended. Please sign in again.");
+  if (!(await isSessionLive(claims.sid, claims.sub))) throw new AppError("session_ended", "Your session has ended. Please sign in again.");
   const ctx: AuthContext = { userId: claims.sub, sessionId: claims.sid, role: claims.role, claims };
   if (need === "admin") {
     const user = await db().user.findUnique({ where: { id: claims.sub }, select: { role: true, status: true } });

@@ -17,7 +17,7 @@ const KEY = (sid: string) => `clinicauth:revoked:${sid}`;
 const LIVE_CACHE_MS = 2000;
 
 const revokedLocally = new Map<string, number>(); // sid -> mark expiry (ms)
-const liveCache = new Map<string, number>(); // sid -> cache expiry (ms)
+const liveCache = new Map<string, { until: number; userId: string }>(); // sid -> owner, cache expiry (ms)
 
 function markTtlSeconds(): number {
   const e = env();
@@ -46,16 +46,19 @@ export async function markRevoked(sessionIds: string[]): Promise<void> {
   }
 }
 
-async function liveInDatabase(sid: string): Promise<boolean> {
+async function ownerIfLive(sid: string): Promise<string | null> {
   const row = await db().session.findUnique({
     where: { id: sid },
-    select: { revokedAt: true, user: { select: { status: true } } },
+    select: { userId: true, revokedAt: true, user: { select: { status: true } } },
   });
-  return Boolean(row && !row.revokedAt && row.user.status === "active");
+  return row && !row.revokedAt && row.user.status === "active" ? row.userId : null;
 }
 
-/** True when the session may still be used. */
-export async function isSessionLive(sid: string): Promise<boolean> {
+/**
+ * True when the session may still be used by this user. The owner check binds `sid` to `sub`, so
+ * a token naming someone else's live session is refused even if it carries a valid signature.
+ */
+export async function isSessionLive(sid: string, userId: string): Promise<boolean> {
   const t = Date.now();
   const mark = revokedLocally.get(sid);
   if (mark !== undefined) {
@@ -63,7 +66,8 @@ export async function isSessionLive(sid: string): Promise<boolean> {
     revokedLocally.delete(sid);
   }
   const cached = liveCache.get(sid);
-  if (cached !== undefined && cached > t) {
+  if (cached !== undefined && cached.until > t) {
+    if (cached.userId !== userId) return false;
     const redis = upstash();
     if (!redis) return true;
     try {
@@ -72,12 +76,12 @@ export async function isSessionLive(sid: string): Promise<boolean> {
       return true; // the database said live within LIVE_CACHE_MS
     }
   }
-  const live = await liveInDatabase(sid);
-  if (live) {
-    liveCache.set(sid, t + LIVE_CACHE_MS);
-    if (liveCache.size > 50_000) liveCache.clear();
-  } else {
+  const owner = await ownerIfLive(sid);
+  if (!owner) {
     revokedLocally.set(sid, t + markTtlSeconds() * 1000);
+    return false;
   }
-  return live;
+  liveCache.set(sid, { until: t + LIVE_CACHE_MS, userId: owner });
+  if (liveCache.size > 50_000) liveCache.clear();
+  return owner === userId;
 }

@@ -58,20 +58,6 @@ export const POLICIES = {
     appliesTo: { method: "POST", path: "/api/auth/refresh" },
   },
   "api-user": { limit: 300, windowSeconds: 60, partition: "user", onStoreFailure: "fail-open", appliesTo: "service" },
-  "otp-send-identifier": {
-    limit: (e) => e.OTP_MAX_SENDS_PER_IDENTIFIER_HOUR,
-    windowSeconds: 3600,
-    partition: "identifier",
-    onStoreFailure: "memory",
-    appliesTo: "service",
-  },
-  "otp-send-ip": {
-    limit: (e) => e.OTP_MAX_SENDS_PER_IP_HOUR,
-    windowSeconds: 3600,
-    partition: "ip",
-    onStoreFailure: "memory",
-    appliesTo: "service",
-  },
 } as const satisfies Record<string, PolicySpec>;
 
 export type PolicyName = keyof typeof POLICIES;

@@ -15,6 +15,7 @@ import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import tls from "node:tls";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { freePort, startApp, type AppServer } from "./support/app-server";
@@ -66,8 +67,6 @@ type Call = {
   from?: string;
   /** Plain http to the redirect server instead of https. */
   plain?: boolean;
-  /** TLS SNI name; defaults to the site's name. */
-  servername?: string;
 };
 
 type Env = { dir: string; nginx?: ChildProcess; nginxOutput: () => string; app?: AppServer; httpPort: number; httpsPort: number; origin: string };
@@ -86,7 +85,7 @@ function call(c: Call): Promise<Reply> {
     headers,
     localAddress: c.from,
     agent: false,
-    ...(c.plain ? {} : { servername: c.servername ?? NAME, rejectUnauthorized: false }),
+    ...(c.plain ? {} : { servername: NAME, rejectUnauthorized: false }),
   };
   return new Promise<Reply>((resolve, reject) => {
     const req = (c.plain ? http : https).request(options, (res) => {
@@ -99,6 +98,18 @@ function call(c: Call): Promise<Reply> {
     req.on("error", reject);
     if (c.body !== undefined) req.write(c.body);
     req.end();
+  });
+}
+
+/** A bare TLS handshake with the site: the protocol and cipher agreed, or the server's refusal. */
+function handshake(options: tls.ConnectionOptions): Promise<{ protocol: string | null; cipher: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port: env!.httpsPort, servername: NAME, rejectUnauthorized: false, ...options }, () => {
+      const agreed = { protocol: socket.getProtocol(), cipher: socket.getCipher().name };
+      socket.destroy();
+      resolve(agreed);
+    });
+    socket.once("error", reject);
   });
 }
 
@@ -369,6 +380,8 @@ test.describe("behind nginx (deploy/nginx/clinicauth.conf)", () => {
 
     const tooLarge = await call({ path: "/api/auth/otp/verify", from: "127.0.0.5", headers: json, body: sized(16 * 1024 + 1) });
     expect(tooLarge.status).toBe(413);
+    // nginx's answer, not the app's (the app would refuse it too, with its headers): never forwarded.
+    expect(tooLarge.headers["strict-transport-security"]).toBeUndefined();
     expect(tooLarge.headers["content-type"]).toBe("application/json");
     const error = (JSON.parse(tooLarge.body) as { error: { code: string; requestId: string } }).error;
     expect(error.code).toBe("payload_too_large");
@@ -376,6 +389,7 @@ test.describe("behind nginx (deploy/nginx/clinicauth.conf)", () => {
 
     const chunked = await call({ path: "/api/auth/otp/verify", from: "127.0.0.5", headers: json, body: sized(20 * 1024), chunked: true });
     expect(chunked.status).toBe(413);
+    expect(chunked.headers["strict-transport-security"]).toBeUndefined();
 
     // At the limit nginx forwards it; the app reads it and rejects the oversized field (400).
     const atLimit = await call({ path: "/api/auth/otp/verify", from: "127.0.0.5", headers: json, body: sized(16 * 1024) });
@@ -384,7 +398,7 @@ test.describe("behind nginx (deploy/nginx/clinicauth.conf)", () => {
     expectSecurityHeadersOnce(atLimit, "the app's 400");
   });
 
-  test("plain http redirects to the configured https origin; other names get nothing", async () => {
+  test("plain http redirects to the configured https origin; other host names get nothing", async () => {
     const e = env!;
     const redirect = await call({ path: "/login?next=%2Fdashboard", plain: true, from: "127.0.0.7" });
     expect(redirect.status).toBe(301);
@@ -392,8 +406,15 @@ test.describe("behind nginx (deploy/nginx/clinicauth.conf)", () => {
 
     // An unknown Host on port 80 is dropped (444); the redirect never reflects a client's Host.
     await expect(call({ path: "/", plain: true, from: "127.0.0.7", headers: { host: "evil.example" } })).rejects.toThrow();
-    // A TLS handshake for another name is refused before any certificate is shown.
-    await expect(call({ path: "/", from: "127.0.0.7", servername: "evil.example" })).rejects.toThrow(/unrecognized name|alert/i);
+  });
+
+  test("TLS 1.3, or 1.2 with forward-secret AEAD suites; older protocols and other names are refused", async () => {
+    expect(await handshake({})).toEqual({ protocol: "TLSv1.3", cipher: expect.stringMatching(/^TLS_(AES_\d+_GCM|CHACHA20_POLY1305)_SHA\d+$/) });
+    expect(await handshake({ maxVersion: "TLSv1.2" })).toEqual({ protocol: "TLSv1.2", cipher: expect.stringMatching(/^ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/) });
+    // The client offers these (security level 0); the refusal is the server's alert.
+    await expect(handshake({ minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT:@SECLEVEL=0" })).rejects.toThrow(/alert protocol version/);
+    await expect(handshake({ maxVersion: "TLSv1.2", ciphers: "AES128-SHA:AES256-SHA" })).rejects.toThrow(/alert handshake failure/);
+    await expect(handshake({ servername: "evil.example" })).rejects.toThrow(/unrecognized name/);
   });
 
   test("when the app is down, nginx answers in the app's JSON error shape", async () => {

@@ -16,6 +16,7 @@ import { POST as adminRevokeUser } from "@/app/api/admin/users/[id]/revoke-sessi
 import { PATCH as adminPatchUser } from "@/app/api/admin/users/[id]/route";
 import { GET as adminAudit } from "@/app/api/admin/audit/route";
 import { hashRefreshToken } from "@/lib/auth/refresh-token";
+import { signAccessToken } from "@/lib/auth/access-token";
 import { bearer, browserRequest, makeUser, params, signIn } from "../support/factories";
 
 const COOKIE = "clinicauth_rt";
@@ -211,6 +212,14 @@ describe("malformed input answers a clear 4xx in the one error shape", () => {
     await expectErrorShape(await adminSessions(bearer(`/api/admin/sessions?page=-1`, admin.accessToken)), 400, "invalid_input");
     await expectErrorShape(await revokeMine(bearer(`/api/auth/sessions/not-a-uuid`, admin.accessToken, { method: "DELETE" }), params({ id: "not-a-uuid" })), 400, "invalid_input");
     expect((await db().user.findUniqueOrThrow({ where: { id: target.id } })).status).toBe("active");
+  });
+
+  it("a validly signed token naming someone else's live session is refused", async () => {
+    const victim = await signIn(await makeUser("admin"));
+    const mallory = await makeUser();
+    const forged = await signAccessToken({ userId: mallory.id, sessionId: victim.sessionId, role: "admin" });
+    await expectErrorShape(await me(bearer("/api/auth/me", forged.token)), 401, "session_ended");
+    expect((await me(bearer("/api/auth/me", victim.accessToken))).status).toBe(200);
   });
 
   it("missing or garbage bearer tokens answer 401", async () => {
