@@ -9,12 +9,12 @@
  *    a fresh successor is issued and the previous live token retired ("grace"), so the session
  *    keeps exactly one live token and nobody is logged out;
  *  - it was retired longer ago: the token was stolen or replayed; the whole session dies ("reuse").
- * Ending a session (reuse, idle, absolute lifetime, disabled user) commits before the error is
- * raised, so the refusal sticks.
+ * Ending a session (reuse, idle, absolute lifetime, disabled user) is decided under the lock and
+ * written right after it, before the error is raised, so the refusal sticks.
  */
 import "server-only";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { db } from "@/lib/db/client";
+import { db, withTransaction } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { now } from "@/lib/clock";
 import { AppError } from "@/lib/http/errors";
@@ -36,77 +36,89 @@ type LockedSession = {
   last_seen_at: Date;
 };
 
+type EndReason = "reuse_detected" | "idle_timeout" | "absolute_timeout" | "user_disabled";
+
 type Outcome =
   | { kind: "ok"; outcome: "rotated" | "grace"; session: LockedSession; refreshToken: string }
-  | { kind: "ended"; reason: "reuse_detected" | "idle_timeout" | "absolute_timeout" | "user_disabled" | "already_ended"; session: LockedSession };
+  | { kind: "ended"; reason: EndReason | "already_ended"; session: LockedSession; rotatedAt: Date | null };
 
 const invalid = () => new AppError("invalid_token", "Your session has ended. Please sign in again.");
+
+// The hot path is plain SQL on the shared pool: five round trips (BEGIN, lock, read, write, COMMIT)
+// and none of the ORM's per-query work. See docs/BENCHMARKS.md for why.
+const LOCK_SESSION = `
+  SELECT s.id, s.user_id, u.role, u.status, s.channel, s.revoked_at, s.expires_at, s.last_seen_at
+  FROM sessions s JOIN users u ON u.id = s.user_id
+  WHERE s.id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)
+  FOR UPDATE OF s`;
+const READ_TOKEN = `SELECT id, rotated_at FROM refresh_tokens WHERE token_hash = $1`;
+// One statement: retire whatever is live in the family, add the successor, move the idle clock.
+const ROTATE = `
+  WITH retired AS (
+    UPDATE refresh_tokens SET rotated_at = $2 WHERE session_id = $1 AND rotated_at IS NULL
+  ), added AS (
+    INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, created_at)
+    VALUES (gen_random_uuid(), $1, $3, $4, $2)
+  )
+  UPDATE sessions SET last_seen_at = $2, ip = COALESCE($5, ip), user_agent = COALESCE($6, user_agent)
+  WHERE id = $1`;
+
+async function decide(hash: string, t: Date, meta: ClientMeta): Promise<Outcome | null> {
+  const e = env();
+  return withTransaction(async (client) => {
+    const session = (await client.query<LockedSession>(LOCK_SESSION, [hash])).rows[0];
+    if (!session) return null;
+    const token = (await client.query<{ id: string; rotated_at: Date | null }>(READ_TOKEN, [hash])).rows[0];
+    if (!token) return null;
+    const ended = (reason: EndReason | "already_ended"): Outcome => ({ kind: "ended", reason, session, rotatedAt: token.rotated_at });
+
+    if (session.revoked_at) return ended("already_ended");
+    if (token.rotated_at && t.getTime() - token.rotated_at.getTime() > e.REFRESH_REUSE_GRACE * 1000) return ended("reuse_detected");
+    if (session.status !== "active") return ended("user_disabled");
+    if (t >= session.expires_at) return ended("absolute_timeout");
+    if (t.getTime() - session.last_seen_at.getTime() > idleTimeoutFor(session.role) * 1000) return ended("idle_timeout");
+
+    const next = newRefreshToken();
+    await client.query(ROTATE, [session.id, t, next.hash, token.id, meta.ip ?? null, meta.userAgent?.slice(0, 512) ?? null]);
+    return { kind: "ok", outcome: token.rotated_at ? "grace" : "rotated", session, refreshToken: next.token };
+  });
+}
+
+/** The rare path: end the session for good and record why. Revoking is idempotent, so a refresh racing in between changes nothing. */
+async function endSession(o: Extract<Outcome, { kind: "ended" }>, reason: EndReason, t: Date, meta: ClientMeta): Promise<void> {
+  const e = env();
+  await db().$transaction(async (tx) => {
+    await revokeWithin(tx, [o.session.id], reason, null, t);
+    if (reason === "reuse_detected") await tx.session.update({ where: { id: o.session.id }, data: { reuseDetectedAt: t } });
+    await recordAudit(
+      {
+        type: reason === "reuse_detected" ? "session.reuse_detected" : "session.revoked",
+        userId: o.session.user_id,
+        sessionId: o.session.id,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        detail: reason === "reuse_detected" ? { rotatedAt: o.rotatedAt?.toISOString() ?? null, graceSeconds: e.REFRESH_REUSE_GRACE } : { reason },
+      },
+      tx,
+    );
+  });
+  await markRevoked([o.session.id]);
+}
 
 export async function rotateRefreshToken(presented: string, meta: ClientMeta): Promise<TokenPair & { outcome: "rotated" | "grace" }> {
   if (!REFRESH_TOKEN_PATTERN.test(presented)) {
     countRefresh("invalid");
     throw invalid();
   }
-  const e = env();
-  const hash = hashRefreshToken(presented);
   const t = now();
-
-  const result = await db().$transaction(async (tx): Promise<Outcome | null> => {
-    const [session] = await tx.$queryRaw<LockedSession[]>`
-      SELECT s.id, s.user_id, u.role, u.status, s.channel, s.revoked_at, s.expires_at, s.last_seen_at
-      FROM sessions s JOIN users u ON u.id = s.user_id
-      WHERE s.id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ${hash})
-      FOR UPDATE OF s`;
-    if (!session) return null;
-    if (session.revoked_at) return { kind: "ended", reason: "already_ended", session };
-
-    const [token] = await tx.$queryRaw<{ id: string; rotated_at: Date | null }[]>`
-      SELECT id, rotated_at FROM refresh_tokens WHERE token_hash = ${hash}`;
-    if (!token) return null;
-
-    const end = async (reason: Exclude<Extract<Outcome, { kind: "ended" }>["reason"], "already_ended">): Promise<Outcome> => {
-      await revokeWithin(tx, [session.id], reason, null, t);
-      if (reason === "reuse_detected") await tx.session.update({ where: { id: session.id }, data: { reuseDetectedAt: t } });
-      await recordAudit(
-        {
-          type: reason === "reuse_detected" ? "session.reuse_detected" : "session.revoked",
-          userId: session.user_id,
-          sessionId: session.id,
-          ip: meta.ip,
-          userAgent: meta.userAgent,
-          detail: reason === "reuse_detected" ? { rotatedAt: token.rotated_at?.toISOString() ?? null, graceSeconds: e.REFRESH_REUSE_GRACE } : { reason },
-        },
-        tx,
-      );
-      return { kind: "ended", reason, session };
-    };
-
-    if (token.rotated_at && t.getTime() - token.rotated_at.getTime() > e.REFRESH_REUSE_GRACE * 1000) return end("reuse_detected");
-    if (session.status !== "active") return end("user_disabled");
-    if (t >= session.expires_at) return end("absolute_timeout");
-    if (t.getTime() - session.last_seen_at.getTime() > idleTimeoutFor(session.role) * 1000) return end("idle_timeout");
-
-    const next = newRefreshToken();
-    const userAgent = meta.userAgent?.slice(0, 512) ?? null;
-    // One statement: retire whatever is live in the family, add the successor, move the idle clock.
-    await tx.$executeRaw`
-      WITH retired AS (
-        UPDATE refresh_tokens SET rotated_at = ${t} WHERE session_id = ${session.id}::uuid AND rotated_at IS NULL
-      ), added AS (
-        INSERT INTO refresh_tokens (id, session_id, token_hash, parent_id, created_at)
-        VALUES (gen_random_uuid(), ${session.id}::uuid, ${next.hash}, ${token.id}::uuid, ${t})
-      )
-      UPDATE sessions SET last_seen_at = ${t}, ip = COALESCE(${meta.ip ?? null}, ip), user_agent = COALESCE(${userAgent}, user_agent)
-      WHERE id = ${session.id}::uuid`;
-    return { kind: "ok", outcome: token.rotated_at ? "grace" : "rotated", session, refreshToken: next.token };
-  });
+  const result = await decide(hashRefreshToken(presented), t, meta);
 
   if (!result) {
     countRefresh("invalid");
     throw invalid();
   }
   if (result.kind === "ended") {
-    if (result.reason !== "already_ended") await markRevoked([result.session.id]);
+    if (result.reason !== "already_ended") await endSession(result, result.reason, t, meta);
     if (result.reason === "reuse_detected") {
       countRefresh("reuse_revoked");
       await raiseReuseAlarm({ userId: result.session.user_id, sessionId: result.session.id, channel: result.session.channel, ip: meta.ip ?? null });
