@@ -200,8 +200,19 @@ export class CpuAccountant {
   }
 }
 
+/** HEAD, and the tracked files changed in the working tree (bench/ and package.json aside). */
 export function gitDescription(root: string): string {
   const head = sh("git", ["-C", root, "rev-parse", "--short", "HEAD"]) || "unknown";
-  const dirty = sh("git", ["-C", root, "status", "--porcelain"]).split("\n").filter(Boolean).length;
-  return dirty > 0 ? `${head} + ${dirty} uncommitted change(s)` : head;
+  let porcelain = "";
+  try {
+    porcelain = execFileSync("git", ["-C", root, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  } catch {
+    // not a git checkout
+  }
+  const changed = porcelain
+    .split("\n")
+    .map((l) => l.slice(3).trim())
+    .filter((f) => f && !f.startsWith("bench/") && f !== "package.json");
+  if (changed.length === 0) return head;
+  return `${head} with uncommitted changes to ${changed.length > 6 ? `${changed.length} files` : changed.join(", ")}`;
 }
