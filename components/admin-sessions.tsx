@@ -26,6 +26,24 @@ type Page = { page: number; pageSize: number; total: number; sessions: Row[] };
 type Filters = { user: string; role: string; channel: string; ip: string };
 
 const PAGE_SIZE = 20;
+const ROLE_LABEL: Record<string, string> = { staff: "Staff", admin: "Admin" };
+
+/** A labelled select with "Any" first, for one filter field. */
+function ChoiceFilter({ id, label, value, options, onChange }: { id: string; label: string; value: string; options: Record<string, string>; onChange: (v: string) => void }) {
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Any</option>
+        {Object.entries(options).map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
 
 export function AdminSessions() {
   const { client, session } = useSession();
@@ -78,23 +96,8 @@ export function AdminSessions() {
           <label htmlFor="f-user">Person</label>
           <input id="f-user" value={draft.user} onChange={(e) => setDraft({ ...draft, user: e.target.value })} placeholder="name, email or phone" />
         </div>
-        <div>
-          <label htmlFor="f-role">Role</label>
-          <select id="f-role" value={draft.role} onChange={(e) => setDraft({ ...draft, role: e.target.value })}>
-            <option value="">Any</option>
-            <option value="staff">Staff</option>
-            <option value="admin">Admin</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="f-channel">Signed in with</label>
-          <select id="f-channel" value={draft.channel} onChange={(e) => setDraft({ ...draft, channel: e.target.value })}>
-            <option value="">Any</option>
-            <option value="email">Email</option>
-            <option value="sms">SMS</option>
-            <option value="whatsapp">WhatsApp</option>
-          </select>
-        </div>
+        <ChoiceFilter id="f-role" label="Role" value={draft.role} options={ROLE_LABEL} onChange={(role) => setDraft({ ...draft, role })} />
+        <ChoiceFilter id="f-channel" label="Signed in with" value={draft.channel} options={CHANNEL_LABEL} onChange={(channel) => setDraft({ ...draft, channel })} />
         <div>
           <label htmlFor="f-ip">IP address</label>
           <input id="f-ip" value={draft.ip} onChange={(e) => setDraft({ ...draft, ip: e.target.value })} />

@@ -57,6 +57,8 @@ export function route<B extends Schema = undefined, Q extends Schema = undefined
     let response: Response;
     try {
       const result = await withTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, async () => {
+        // Computed here, not taken from middleware's forwarded header: a middleware bypass must
+        // not let a client choose the address its limits and audit events are filed under.
         const ip = clientIp(req.headers, env().TRUST_PROXY);
         const query = options.query ? parseWith(options.query, Object.fromEntries(new URL(req.url).searchParams)) : undefined;
         const params = options.params ? parseWith(options.params, (await nextCtx?.params) ?? {}) : undefined;
